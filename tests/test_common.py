@@ -1,0 +1,95 @@
+"""Every public estimator passes scikit-learn's estimator checks.
+
+Estimators are found by :func:`sklearn_nirs.utils.all_estimators`, so a new
+one is checked without touching this file, unless the checks' small data
+(as few as 2-5 wavelengths) needs gentler parameters: ``CHECK_PARAMS`` gives
+them. Expected failures are listed, each with its reason; there are none
+except where an issue allows one.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklearn_nirs.utils import all_estimators
+
+
+def _augmentation_params():
+    from sklearn_nirs.preprocessing import SavitzkyGolay, StandardNormalVariate
+
+    return {
+        "transformers": [
+            ("snv", StandardNormalVariate()),
+            ("sg", SavitzkyGolay(window_length=3, polyorder=1)),
+            "passthrough",
+        ]
+    }
+
+
+def _search_params():
+    from sklearn.cross_decomposition import PLSRegression
+    from sklearn.linear_model import Ridge
+
+    return {
+        "candidates": [
+            ("ridge", Ridge(), {"alpha": [0.1, 1.0]}),
+            ("pls", PLSRegression(), {"n_components": [1, 2]}),
+        ],
+        "cv": 3,
+    }
+
+
+# Parameters that fit the checks' tiny inputs (2 to 5 wavelengths, few samples).
+CHECK_PARAMS = {
+    "SavitzkyGolay": lambda: {"window_length": 3, "polyorder": 1},
+    "NorrisWilliams": lambda: {"segment": 1, "gap": 1},
+    "GaussianSmoothing": lambda: {"sigma": 1.0},
+    "WavelengthRange": lambda: {"start": 0, "stop": 1},
+    "ExtendedMultiplicativeScatterCorrection": lambda: {"degree": 1},
+    "AsymmetricLeastSquaresBaseline": lambda: {"lam": 10.0, "max_iter": 3},
+    "ParallelFeatureAugmentation": _augmentation_params,
+    "ParallelModelSearch": _search_params,
+}
+
+_ABSORBANCE_REASON = (
+    "ToAbsorbance rejects R <= 0 by design (log of zero), while the check "
+    "feeds estimators tagged positive-only data that contains an exact 0."
+)
+EXPECTED_FAILED_CHECKS = {
+    "ToAbsorbance": {
+        # filled in with the precise check names when ToAbsorbance lands
+    },
+}
+
+
+def _instances():
+    for name, cls in all_estimators():
+        params = CHECK_PARAMS.get(name, dict)()
+        yield cls(**params)
+
+
+def _expected_failed_checks(estimator):
+    return EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {})
+
+
+@parametrize_with_checks(
+    list(_instances()), expected_failed_checks=_expected_failed_checks
+)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+def test_every_expected_failure_has_a_reason():
+    for checks in EXPECTED_FAILED_CHECKS.values():
+        for check_name, reason in checks.items():
+            assert reason.strip(), check_name
+
+
+@pytest.mark.parametrize("name", sorted(CHECK_PARAMS))
+def test_check_params_name_existing_estimators(name):
+    # A stale entry here would silently check an estimator with defaults.
+    names = {n for n, _ in all_estimators()}
+    if name in {"ParallelFeatureAugmentation", "ParallelModelSearch"} and name not in names:
+        pytest.skip(f"{name} is not part of this build yet")
+    assert name in names
