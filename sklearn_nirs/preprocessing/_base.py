@@ -66,18 +66,14 @@ def check_min_wavelengths(
 def check_option(value, name: str, options) -> None:
     """Raise a ValueError when ``value`` is not one of ``options``."""
     if not isinstance(value, str) or value not in options:
-        raise ValueError(
-            f"{name} must be one of {sorted(options)}; got {value!r}."
-        )
+        raise ValueError(f"{name} must be one of {sorted(options)}; got {value!r}.")
 
 
 def check_int(value, name: str, *, min_val=None, max_val=None) -> int:
     """Validate an integer parameter with :func:`sklearn.utils.check_scalar`."""
     if isinstance(value, bool):
         raise TypeError(f"{name} must be an int, not bool.")
-    return check_scalar(
-        value, name, numbers.Integral, min_val=min_val, max_val=max_val
-    )
+    return check_scalar(value, name, numbers.Integral, min_val=min_val, max_val=max_val)
 
 
 def check_real(

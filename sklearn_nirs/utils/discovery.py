@@ -30,7 +30,9 @@ _TYPE_MIXINS = {
 _SKIP = ("benchmark", "_cli", "__main__")
 
 
-def all_estimators(type_filter: str | list[str] | None = None) -> list[tuple[str, type]]:
+def all_estimators(
+    type_filter: str | list[str] | None = None,
+) -> list[tuple[str, type]]:
     """List the public estimators defined by sklearn-nirs.
 
     Parameters
