@@ -29,8 +29,14 @@ _LAZY = {
 }
 _SUBMODULES = ("datasets", "preprocessing", "utils")
 
-__all__ = ["ParallelFeatureAugmentation", "ParallelModelSearch", "__version__"]
-__all__ += list(_SUBMODULES)
+__all__ = [
+    "ParallelFeatureAugmentation",
+    "ParallelModelSearch",
+    "__version__",
+    "datasets",
+    "preprocessing",
+    "utils",
+]
 
 if TYPE_CHECKING:  # pragma: no cover
     from sklearn_nirs import datasets, preprocessing, utils
