@@ -56,23 +56,28 @@ def all_estimators(
     """
     import sklearn_nirs
 
+    # The public API is what public modules list in ``__all__``: estimators live
+    # in private modules (``preprocessing/_scatter.py``) and are re-exported, and
+    # base classes such as ``SpectralTransformer`` are never listed.
     found: dict[str, type] = {}
     prefix = sklearn_nirs.__name__ + "."
-    for info in pkgutil.walk_packages(sklearn_nirs.__path__, prefix):
-        if any(part in _SKIP for part in info.name.split(".")):
-            continue
-        if ".tests" in info.name:
-            continue
-        module = importlib.import_module(info.name)
-        for name, cls in inspect.getmembers(module, inspect.isclass):
+    modules = [sklearn_nirs.__name__]
+    modules += [
+        info.name
+        for info in pkgutil.walk_packages(sklearn_nirs.__path__, prefix)
+        if not any(part.startswith("_") for part in info.name.split("."))
+        and not any(part in _SKIP for part in info.name.split("."))
+    ]
+    for module_name in modules:
+        module = importlib.import_module(module_name)
+        for name in getattr(module, "__all__", ()):
+            obj = getattr(module, name)
             if (
-                name.startswith("_")
-                or not issubclass(cls, BaseEstimator)
-                or not cls.__module__.startswith(prefix)
-                or inspect.isabstract(cls)
+                inspect.isclass(obj)
+                and issubclass(obj, BaseEstimator)
+                and not inspect.isabstract(obj)
             ):
-                continue
-            found[name] = cls
+                found[name] = obj
 
     estimators = sorted(found.items(), key=itemgetter(0))
     if type_filter is None:
