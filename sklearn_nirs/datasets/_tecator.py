@@ -156,9 +156,9 @@ def load_tecator(
 
         data : ndarray of shape (n_samples, 100) or DataFrame
             Absorbance spectra, one per row, float64.
-        target : ndarray of shape (n_samples,) or (n_samples, n_targets), \
-                or Series/DataFrame
-            The requested reference value(s), in percent.
+        target : ndarray, Series or DataFrame
+            The requested reference value(s), in percent: shape (n_samples,)
+            for one target name, (n_samples, n_targets) for a list.
         feature_names : ndarray of str of shape (100,)
             Column names: the wavelengths as written in the file ("850.00").
         wavelengths : ndarray of shape (100,)

@@ -46,11 +46,11 @@ class Detrend(SpectralTransformer):
 
     Attributes
     ----------
-    wavelengths_ : ndarray of shape (n_features_in_,)
+    wavelengths_ : ndarray of shape (`n_features_in_`,)
         Wavelengths the polynomial is fitted over.
     n_features_in_ : int
         Number of wavelengths seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the wavelengths seen in ``fit``, when ``X`` has string
         column names.
 
@@ -195,7 +195,7 @@ class AsymmetricLeastSquaresBaseline(SpectralTransformer):
         spectrum were still changing, or only settled at the last solve).
     n_features_in_ : int
         Number of wavelengths seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the wavelengths seen in ``fit``, when ``X`` has string
         column names.
 

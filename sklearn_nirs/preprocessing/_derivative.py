@@ -52,8 +52,7 @@ class SavitzkyGolay(SpectralTransformer):
     delta : float, default=1.0
         Spacing between wavelengths, used to scale derivatives to units of
         absorbance per wavelength unit (per column when 1.0).
-    mode : {"interp", "mirror", "constant", "nearest", "wrap"}, \
-            default="interp"
+    mode : {"interp", "mirror", "constant", "nearest", "wrap"}, default="interp"
         Edge handling, as in :func:`scipy.signal.savgol_filter`. ``"interp"``
         fits one polynomial to the first (last) ``window_length`` wavelengths
         and evaluates it at the edge positions, so it needs at least
@@ -64,7 +63,7 @@ class SavitzkyGolay(SpectralTransformer):
     ----------
     n_features_in_ : int
         Number of wavelengths seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the wavelengths seen in ``fit``, when ``X`` has string
         column names.
 
@@ -217,8 +216,7 @@ class NorrisWilliams(SpectralTransformer):
     delta : float, default=1.0
         Spacing between wavelengths; derivatives are divided by
         ``delta**deriv``.
-    mode : {"nearest", "reflect", "mirror", "constant", "wrap"}, \
-            default="nearest"
+    mode : {"nearest", "reflect", "mirror", "constant", "wrap"}, default="nearest"
         How the spectrum is extended past its ends, as in
         :func:`scipy.ndimage.correlate1d`. ``"nearest"`` repeats the end
         value, so the derivative fades towards zero at the edges instead of
@@ -228,7 +226,7 @@ class NorrisWilliams(SpectralTransformer):
     ----------
     n_features_in_ : int
         Number of wavelengths seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the wavelengths seen in ``fit``, when ``X`` has string
         column names.
 

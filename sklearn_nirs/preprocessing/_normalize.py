@@ -40,7 +40,7 @@ class Normalize(SpectralTransformer):
     ----------
     n_features_in_ : int
         Number of wavelengths seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the wavelengths seen during ``fit``; only when ``X`` had
         string column names.
 
@@ -134,7 +134,7 @@ class ToAbsorbance(SpectralTransformer):
     ----------
     n_features_in_ : int
         Number of wavelengths seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the wavelengths seen during ``fit``; only when ``X`` had
         string column names.
 

@@ -56,7 +56,7 @@ class StandardNormalVariate(SpectralTransformer):
     ----------
     n_features_in_ : int
         Number of wavelengths seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the wavelengths seen during ``fit``; only when ``X`` had
         string column names.
 
@@ -141,7 +141,7 @@ class RobustNormalVariate(SpectralTransformer):
     ----------
     n_features_in_ : int
         Number of wavelengths seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the wavelengths seen during ``fit``; only when ``X`` had
         string column names.
 
@@ -281,18 +281,17 @@ class MultiplicativeScatterCorrection(SpectralTransformer):
 
     Parameters
     ----------
-    reference : {"mean", "median"} or array-like of shape (n_wavelengths,), \
-            default="mean"
+    reference : {"mean", "median"} or array-like, default="mean"
         Reference spectrum: the mean or median of the training spectra, or a
         given spectrum with as many values as ``X`` has wavelengths.
 
     Attributes
     ----------
-    reference_ : ndarray of shape (n_features_in_,)
+    reference_ : ndarray of shape (`n_features_in_`,)
         The reference spectrum (float64).
     n_features_in_ : int
         Number of wavelengths seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the wavelengths seen during ``fit``; only when ``X`` had
         string column names.
 
@@ -393,8 +392,7 @@ class ExtendedMultiplicativeScatterCorrection(SpectralTransformer):
     degree : int, default=2
         Degree :math:`K` of the polynomial baseline in wavelength. At least
         ``degree + 2`` wavelengths are needed (one per coefficient).
-    reference : {"mean", "median"} or array-like of shape (n_wavelengths,), \
-            default="mean"
+    reference : {"mean", "median"} or array-like, default="mean"
         Reference spectrum: the mean or median of the training spectra, or a
         given spectrum with as many values as ``X`` has wavelengths.
     wavelengths : array-like of shape (n_wavelengths,), default=None
@@ -403,11 +401,11 @@ class ExtendedMultiplicativeScatterCorrection(SpectralTransformer):
 
     Attributes
     ----------
-    reference_ : ndarray of shape (n_features_in_,)
+    reference_ : ndarray of shape (`n_features_in_`,)
         The reference spectrum (float64).
     n_features_in_ : int
         Number of wavelengths seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the wavelengths seen during ``fit``; only when ``X`` had
         string column names.
 
@@ -428,8 +426,12 @@ class ExtendedMultiplicativeScatterCorrection(SpectralTransformer):
     >>> from sklearn_nirs.preprocessing import ExtendedMultiplicativeScatterCorrection
     >>> w = np.linspace(-1, 1, 6)
     >>> reference = np.array([0.2, 0.5, 0.9, 0.4, 0.3, 0.6])
-    >>> X = np.vstack([0.1 + 2.0 * reference + 0.3 * w - 0.2 * w**2,
-    ...                0.4 + 0.5 * reference - 0.1 * w])
+    >>> X = np.vstack(
+    ...     [
+    ...         0.1 + 2.0 * reference + 0.3 * w - 0.2 * w**2,
+    ...         0.4 + 0.5 * reference - 0.1 * w,
+    ...     ]
+    ... )
     >>> emsc = ExtendedMultiplicativeScatterCorrection(reference=reference)
     >>> emsc.fit_transform(X).round(6)
     array([[0.2, 0.5, 0.9, 0.4, 0.3, 0.6],

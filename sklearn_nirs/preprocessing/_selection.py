@@ -42,13 +42,13 @@ class WavelengthRange(SpectralTransformer):
 
     Attributes
     ----------
-    wavelengths_ : ndarray of shape (n_features_in_,)
+    wavelengths_ : ndarray of shape (`n_features_in_`,)
         Wavelength of every input column (float64).
-    support_ : ndarray of shape (n_features_in_,), dtype=bool
+    support_ : ndarray of shape (`n_features_in_`,), dtype=bool
         Mask of the kept columns.
     n_features_in_ : int
         Number of wavelengths seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the wavelengths seen during ``fit``; only when ``X`` had
         string column names.
 
@@ -137,7 +137,7 @@ class WavelengthRange(SpectralTransformer):
         Returns
         -------
         support : ndarray
-            Boolean mask of shape ``(n_features_in_,)``, or the indices of
+            Boolean mask of shape ``(`n_features_in_`,)``, or the indices of
             its True entries.
         """
         check_is_fitted(self)

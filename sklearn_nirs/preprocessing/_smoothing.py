@@ -34,8 +34,7 @@ class GaussianSmoothing(SpectralTransformer):
         Standard deviation of the Gaussian, in wavelength steps (columns).
     order : int, default=0
         0 smooths; 1, 2, ... convolve with that derivative of the Gaussian.
-    mode : {"nearest", "reflect", "mirror", "constant", "wrap"}, \
-            default="nearest"
+    mode : {"nearest", "reflect", "mirror", "constant", "wrap"}, default="nearest"
         How each spectrum is extended past its ends, as in
         :func:`scipy.ndimage.gaussian_filter1d`.
     truncate : float, default=4.0
@@ -45,7 +44,7 @@ class GaussianSmoothing(SpectralTransformer):
     ----------
     n_features_in_ : int
         Number of wavelengths seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the wavelengths seen in ``fit``, when ``X`` has string
         column names.
 
