@@ -36,6 +36,22 @@ def test_demo_quick_prints_the_table_and_rmsep(capsys):
     assert r2 > 0.9
 
 
+def test_demo_shows_parallel_augmentation_and_search_agreeing_with_baselines():
+    out = io.StringIO()
+    run_demo(quick=True, out=out)
+    text = out.getvalue()
+    # Each parallel section names its backend and checks itself against the
+    # sequential baseline (loop + hstack, GridSearchCV over the same grid).
+    assert text.count("backend chosen:") == 2
+    assert "ParallelFeatureAugmentation of 5 preprocessings" in text
+    assert "same output: True" in text
+    assert "same scores: True" in text
+    assert re.search(r"vs GridSearchCV\(n_jobs=-?\d+\) over the same grid", text)
+    match = re.search(r"Search's best \((\w+), refitted\): test RMSEP (\d+\.\d+)", text)
+    assert match, text
+    assert 0.5 < float(match.group(2)) < 4.0
+
+
 def test_demo_table_rows_are_aligned():
     out = io.StringIO()
     run_demo(quick=True, target="protein", out=out)
