@@ -22,7 +22,7 @@ from sklearn.utils import Bunch, get_tags
 from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sklearn_nirs._parallel import Task, resolve_backend, run_tasks
+from sklearn_nirs._parallel import BackendChoice, Task, resolve_backend, run_tasks
 from sklearn_nirs.preprocessing._base import check_finite_spectra
 
 __all__ = ["ParallelFeatureAugmentation"]
@@ -32,6 +32,8 @@ _LAYOUTS = ("concat", "stack")
 # A transform task covers at least this many values: smaller tasks cost more
 # to dispatch than to compute.
 _MIN_TASK_VALUES = 200_000
+# Small bookkeeping calls run in the caller's thread, with culprit-naming errors.
+_SEQUENTIAL = BackendChoice("sequential", 1, "a plain loop", None)
 
 
 # ---------------------------------------------------------------------------
@@ -39,8 +41,12 @@ _MIN_TASK_VALUES = 200_000
 # ---------------------------------------------------------------------------
 
 
-def _as_block(result) -> np.ndarray:
-    """A transformer's output as a 2-D ndarray (frames from set_output too)."""
+def _as_block(result, n_rows: int) -> np.ndarray:
+    """A transformer's output as a 2-D numeric ndarray with ``n_rows`` rows.
+
+    Frames (from ``set_output``) and sparse matrices are accepted; sparse
+    output is densified, since the combined output is a dense array.
+    """
     if hasattr(result, "toarray"):  # sparse
         result = result.toarray()
     block = np.asarray(result)
@@ -49,13 +55,25 @@ def _as_block(result) -> np.ndarray:
             f"the transformer returned an array with {block.ndim} dimension(s); "
             "expected 2 (n_samples, n_features)."
         )
+    if block.dtype.kind not in "biuf":
+        # object or str columns would turn the whole output into objects
+        raise TypeError(
+            f"the transformer returned values of dtype {block.dtype}; expected "
+            "real numbers."
+        )
+    if block.shape[0] != n_rows:
+        # without this, a wrong row count surfaces as a broadcasting error
+        raise ValueError(
+            f"the transformer returned {block.shape[0]} row(s) for {n_rows} "
+            "spectra; a transformer must return one row per input row."
+        )
     return block
 
 
 def _fit_one(transformer, X, y):
     """Fit a clone; learn its output width and dtype from its first row."""
     transformer.fit(X, y)
-    probe = _as_block(transformer.transform(X[:1]))
+    probe = _as_block(transformer.transform(X[:1]), 1)
     return transformer, probe.shape[1], probe.dtype, None
 
 
@@ -66,20 +84,21 @@ def _fit_transform_one(transformer, X, y, out, start, width):
     the guessed width and dtype, the block is written into its columns and
     dropped at once; otherwise it is returned to the parent.
     """
-    block = _as_block(transformer.fit_transform(X, y))
-    if block.shape[0] != X.shape[0]:
-        raise ValueError(
-            f"fit_transform returned {block.shape[0]} rows for {X.shape[0]} samples."
-        )
+    block = _as_block(transformer.fit_transform(X, y), X.shape[0])
     if out is not None and block.shape[1] == width and block.dtype == out.dtype:
         out[:, start : start + width] = block
         return transformer, width, block.dtype, None
     return transformer, block.shape[1], block.dtype, block
 
 
+def _probe_dtype(transformer, X):
+    """Output dtype of a fitted transformer for the dtype of ``X``."""
+    return _as_block(transformer.transform(X[:1]), 1).dtype
+
+
 def _transform_rows(transformer, X, rows, width):
     """Transform a block of rows; check the width learnt at fit."""
-    block = _as_block(transformer.transform(X[rows]))
+    block = _as_block(transformer.transform(X[rows]), rows.stop - rows.start)
     if block.shape[1] != width:
         raise ValueError(
             f"transform returned {block.shape[1]} column(s) but {width} at fit; "
@@ -133,6 +152,17 @@ def _name_entries(entries) -> list[tuple[str, object]]:
     return named
 
 
+def _lenient_names(entries) -> list[tuple[str, object]]:
+    """``_name_entries`` for get/set_params and tags: [] when not a list.
+
+    A bad ``transformers`` (a string, a generator) is reported by ``fit``;
+    iterating it here would invent parameters from its characters.
+    """
+    if not isinstance(entries, (list, tuple)):
+        return []
+    return _name_entries(entries)
+
+
 class ParallelFeatureAugmentation(TransformerMixin, _BaseComposition):
     """Apply several preprocessings to the same spectra in parallel and combine them.
 
@@ -152,7 +182,9 @@ class ParallelFeatureAugmentation(TransformerMixin, _BaseComposition):
         The preprocessings. Unnamed entries are named as
         :func:`sklearn.pipeline.make_union` does (lowercased class name,
         numbered when repeated). ``"passthrough"`` keeps the raw spectra,
-        ``"drop"`` removes an entry. Nested parameters work both ways
+        ``"drop"`` removes an entry. Each transformer must return one row
+        per input row, in real numbers (sparse output is densified). Nested
+        parameters work both ways
         (``snv__ddof`` in ``get_params``; ``set_params(sg__window_length=15)``
         and ``set_params(sg=OtherTransformer())``), so a grid search can tune
         them.
@@ -193,9 +225,13 @@ class ParallelFeatureAugmentation(TransformerMixin, _BaseComposition):
         Columns of each transformer in the ``"concat"`` output (with
         ``"stack"``: its columns in ``Xt.reshape(n_samples, -1)``).
     timings_ : dict of str to dict
-        Per transformer, ``{"fit": seconds, "transform": None}``. After
-        ``fit_transform`` the single pass (fit and transform of the training
-        data) is timed as a whole under ``"fit"``.
+        Seconds each transformer took in the last fit, to spot a slow
+        preprocessing: ``{"fit": seconds, "fit_transform": None}`` after
+        ``fit``; after ``fit_transform``, whose single pass fits and
+        transforms the training spectra at once, ``{"fit": None,
+        "fit_transform": seconds}``. ``transform`` records nothing (it never
+        changes a fitted estimator); ``verbose=1`` prints its task times.
+        ``"passthrough"`` entries take 0 seconds.
     backend_ : :class:`~sklearn_nirs._parallel.BackendChoice`
         The backend used by the last fit: ``backend_.name``,
         ``backend_.n_jobs``, ``backend_.blas_threads``. ``transform`` chooses
@@ -276,11 +312,7 @@ class ParallelFeatureAugmentation(TransformerMixin, _BaseComposition):
         out = BaseEstimator.get_params(self, deep=False)
         if not deep:
             return out
-        try:
-            named = _name_entries(self.transformers)
-        except TypeError:  # not a list: reported by fit
-            return out
-        for name, trans in named:
+        for name, trans in _lenient_names(self.transformers):
             out[name] = trans
             if hasattr(trans, "get_params") and not isinstance(trans, type):
                 for key, value in trans.get_params(deep=True).items():
@@ -302,10 +334,7 @@ class ParallelFeatureAugmentation(TransformerMixin, _BaseComposition):
         """
         if "transformers" in params:
             self.transformers = params.pop("transformers")
-        try:
-            names = [name for name, _ in _name_entries(self.transformers)]
-        except TypeError:
-            names = []
+        names = [name for name, _ in _lenient_names(self.transformers)]
         for key in list(params):
             if "__" not in key and key in names:
                 entries = list(self.transformers)
@@ -339,9 +368,23 @@ class ParallelFeatureAugmentation(TransformerMixin, _BaseComposition):
             raise ValueError(
                 f"{name} needs at least one transformer; transformers is empty."
             )
+        for i, entry in enumerate(entries):
+            if isinstance(entry, (tuple, list)) and not _is_pair(entry):
+                raise TypeError(
+                    f"{name}: entry {i} of transformers is a {type(entry).__name__} "
+                    f"of length {len(entry)}; expected a transformer or a "
+                    "(name, transformer) tuple with a str name."
+                )
         named = _name_entries(entries)
         names = [n for n, _ in named]
         self._validate_names(names)
+        if "" in names:
+            # "" would give feature names like "__x0" and an unusable
+            # set_params key
+            raise ValueError(
+                f"{name}: transformer names must not be empty (index "
+                f"{names.index('')})."
+            )
         for i, (n, trans) in enumerate(named):
             if isinstance(trans, type):
                 raise TypeError(
@@ -356,13 +399,17 @@ class ParallelFeatureAugmentation(TransformerMixin, _BaseComposition):
                         "and 'drop'."
                     )
                 continue
-            if not (
-                hasattr(trans, "fit") or hasattr(trans, "fit_transform")
-            ) or not hasattr(trans, "transform"):
+            # fit is called by `fit`, transform by `transform`, get_params by
+            # clone: a transformer needs all three.
+            missing = [
+                m for m in ("fit", "transform", "get_params") if not hasattr(trans, m)
+            ]
+            if missing:
                 raise TypeError(
                     f"{name}: transformer {n!r} (index {i}) of type "
-                    f"{type(trans).__name__} is not a transformer: it needs fit "
-                    "and transform methods."
+                    f"{type(trans).__name__} is not a transformer: it needs "
+                    f"fit, transform and get_params methods; missing: "
+                    f"{', '.join(missing)}."
                 )
         kept = [(i, n, t) for i, (n, t) in enumerate(named) if not _eq(t, "drop")]
         if not kept:
@@ -490,7 +537,12 @@ class ParallelFeatureAugmentation(TransformerMixin, _BaseComposition):
             self.output_slices_[n] = slice(offset, offset + widths[n])
             offset += widths[n]
         self._n_features_out = offset
-        self.timings_ = {n: {"fit": timing[n], "transform": None} for n in widths}
+        # Only the call that fitted is timed: `transform` must not change a
+        # fitted estimator (scikit-learn's check_dict_unchanged), so it records
+        # nothing here.
+        self.timings_ = {
+            n: {"fit": None, "fit_transform": None, phase: timing[n]} for n in widths
+        }
         self._check_stack_widths()
         if not keep_output:
             return None
@@ -572,19 +624,29 @@ class ParallelFeatureAugmentation(TransformerMixin, _BaseComposition):
     # -- transform --------------------------------------------------------
 
     def _plan_blocks(self, n_samples, n_features, n_jobs, sequential):
-        """Row blocks per transformer, more for the slower ones (from fit times)."""
+        """Row blocks per transformer: a fixed grid, never from measured times.
+
+        Every transformer is split into ``2 * n_jobs`` row blocks (fewer when
+        a block would hold under ``_MIN_TASK_VALUES`` values), so a slow one
+        (AsLS) is spread over all workers. The plan depends only on the shape
+        and ``n_jobs``, not on timings: BLAS-based transformers (MSC, EMSC,
+        detrend, Savitzky-Golay) can change in the last bit with the row split,
+        and two runs with the same settings must agree bit for bit.
+        """
         names = [n for n, t in self.transformers_ if not _eq(t, "passthrough")]
         if sequential or n_jobs <= 1 or not names:
             return dict.fromkeys(names, 1)
         min_rows = max(1, math.ceil(_MIN_TASK_VALUES / max(1, n_features)))
         max_blocks = max(1, n_samples // min_rows)
-        weights = {n: max(self.timings_[n]["fit"] or 0.0, 1e-9) for n in names}
-        total = sum(weights.values())
-        target = total / (4 * n_jobs)  # a few tasks per worker, for balance
-        return {
-            n: int(min(max_blocks, max(1, math.ceil(weights[n] / target))))
-            for n in names
-        }
+        return dict.fromkeys(names, min(max_blocks, 2 * n_jobs))
+
+    def _weight(self, name) -> float:
+        """Seconds the last fit spent on a transformer (for task order only)."""
+        timing = self.timings_[name]
+        seconds = (
+            timing["fit"] if timing["fit"] is not None else timing["fit_transform"]
+        )
+        return seconds or 0.0
 
     def transform(self, X):
         """Transform the spectra with every fitted transformer and combine them.
@@ -614,7 +676,15 @@ class ParallelFeatureAugmentation(TransformerMixin, _BaseComposition):
         if X.dtype == self._fit_dtype:
             out_dtype = self._out_dtype
         else:  # the output dtype may follow the input's: ask each transformer
-            dtypes = [_as_block(t.transform(X[:1])).dtype for _, _, t in work]
+            probes = [
+                Task(
+                    _probe_dtype,
+                    (t, X),
+                    f"transformer {n!r} (index {i}) during transform",
+                )
+                for i, n, t in work
+            ]
+            dtypes = run_tasks(probes, _SEQUENTIAL)
             if len(work) < len(self.transformers_):  # a passthrough
                 dtypes.append(X.dtype)
             out_dtype = np.result_type(*dtypes)
@@ -637,9 +707,9 @@ class ParallelFeatureAugmentation(TransformerMixin, _BaseComposition):
         out = np.empty((n_samples, self._n_features_out), dtype=out_dtype)
         index = {n: k for k, (n, _) in enumerate(self.transformers_)}
         tasks, places = [], []
-        order = sorted(
-            work, key=lambda w: -(self.timings_[w[1]]["fit"] or 0.0) / blocks[w[1]]
-        )
+        # Slowest transformers first (longest processing time first): the
+        # order balances the workers and never changes a value.
+        order = sorted(work, key=lambda w: -self._weight(w[1]))
         for _, n, t in order:
             cols = self.output_slices_[n]
             width = self._widths[n]
@@ -726,11 +796,7 @@ class ParallelFeatureAugmentation(TransformerMixin, _BaseComposition):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         preserved = None
-        try:
-            entries = _name_entries(self.transformers)
-        except TypeError:
-            entries = []
-        for _, t in entries:
+        for _, t in _lenient_names(self.transformers):
             if isinstance(t, (str, type)):
                 continue
             try:
