@@ -239,28 +239,6 @@ def _best_has(attr):
     return check
 
 
-def _choose_backend(backend, n_jobs, *, n_tasks, cost):
-    """Resolve the backend; "auto" for a search means threads, 1 BLAS thread each.
-
-    Measured on PLS (issue 4): threads with one BLAS thread per worker 37.6 s,
-    loky 38.9 s, threads with free BLAS threads 132 s; threads also avoid
-    copying the data to worker processes. ``_parallel.resolve_backend``'s own
-    "auto" for searches picks loky, so its choice is turned into threads here.
-    """
-    choice = _parallel.resolve_backend(
-        backend, n_jobs, n_tasks=n_tasks, workload="search", cost=cost
-    )
-    if backend in (None, "auto") and not choice.from_context and choice.name == "loky":
-        choice = _parallel.BackendChoice(
-            "threading",
-            choice.n_jobs,
-            f"auto: {cost:.1e} values; threads with {choice.blas_threads} BLAS "
-            "thread(s) each measure fastest for model fitting and share memory",
-            choice.blas_threads,
-        )
-    return choice
-
-
 # ---------------------------------------------------------------------------
 # The estimator
 # ---------------------------------------------------------------------------
@@ -667,8 +645,8 @@ class ParallelModelSearch(MetaEstimatorMixin, _BaseComposition):
         )
         n_prefix = sum(bool(g.prefix) for g in groups_)
         cost = float(X.shape[0]) * X.shape[1] * n_splits * (n_fits + n_prefix)
-        choice = _choose_backend(
-            self.backend, self.n_jobs, n_tasks=len(tasks), cost=cost
+        choice = _parallel.resolve_backend(
+            self.backend, self.n_jobs, n_tasks=len(tasks), workload="search", cost=cost
         )
         self.backend_ = choice
         if self.verbose > 0:

@@ -111,10 +111,11 @@ def test_auto_large_augmentation_uses_threads_with_blas_limit():
     assert choice.blas_threads == max(1, joblib.cpu_count() // 2)
 
 
-def test_auto_large_search_uses_processes():
+def test_auto_large_search_uses_threads_with_limited_blas():
     choice = _resolve("auto", 2, cost=BIG, workload="search")
-    assert choice.name == "loky"
-    assert choice.uses_processes
+    assert choice.name == "threading"
+    assert not choice.uses_processes
+    assert choice.blas_threads == max(1, joblib.cpu_count() // 2)
 
 
 def test_nested_inside_a_joblib_worker_runs_sequentially():
