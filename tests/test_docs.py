@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
 FENCE = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
@@ -26,7 +27,6 @@ def test_getting_started_has_code():
 
 
 def test_getting_started_runs(tmp_path, monkeypatch):
-    pytest.importorskip("pandas")
     monkeypatch.chdir(tmp_path)  # the page writes my_spectra.csv and a model
     namespace: dict = {"__name__": "__main__"}
     for number, block in enumerate(python_blocks(DOCS / "getting_started.md")):
@@ -40,3 +40,15 @@ def test_getting_started_runs(tmp_path, monkeypatch):
     # ...and the tuned model is a real calibration, not a constant.
     assert -namespace["search"].best_score_ < 3.0
     assert (tmp_path / "fat_model.joblib").exists()
+
+
+def test_readme_quick_start_runs(capsys):
+    blocks = python_blocks(ROOT / "README.md")
+    assert len(blocks) >= 2
+    namespace: dict = {"__name__": "__main__"}
+    for number, block in enumerate(blocks):
+        exec(compile(block, f"README.md[block {number}]", "exec"), namespace)
+    out = capsys.readouterr().out
+    # The quick start reproduces the data README's reference figure (1.97).
+    assert re.search(r"RMSECV: 1\.9\d % fat", out), out
+    assert namespace["search"].best_candidate_ in {"snv_pls", "aug_pls"}
