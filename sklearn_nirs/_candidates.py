@@ -52,11 +52,25 @@ class DownstreamGroup:
 
 @dataclass
 class PrefixGroup:
-    """Configurations sharing one preprocessing prefix (maybe empty)."""
+    """A node of the prefix tree: configurations sharing a preprocessing prefix.
 
-    prefix: list  # unfitted (name, transformer) steps; [] means "use X as is"
+    ``prefix`` are the steps this node applies, in order, to its parent's
+    output (to the raw data for a top-level node; ``[]``: the data as is).
+    ``downstream`` are the final estimators fitted on this node's output and
+    ``children`` the nodes that continue from it with further steps.
+    ``config_indices`` lists every configuration of the subtree.
+    """
+
+    prefix: list  # unfitted (name, transformer) steps
     downstream: list  # list of DownstreamGroup
     config_indices: list
+    children: list = field(default_factory=list)  # list of PrefixGroup
+
+    def walk(self):
+        """This node and every node below it (depth first)."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
 
 
 def named_candidates(candidates):
@@ -146,6 +160,9 @@ def validate_candidates(candidates, reserved):
             f"tuples; got {candidates!r}."
         )
     names = [name for name, _, _ in named]
+    not_str = [n for n in names if not isinstance(n, str)]
+    if not_str:
+        raise TypeError(f"Candidate names must be strings; got {not_str!r}.")
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise ValueError(f"Candidate names must be unique; repeated: {duplicates}.")
@@ -183,9 +200,21 @@ def _validate_grid(name, est, grid):
         grids = ParameterGrid(grid).param_grid
     except (TypeError, ValueError) as exc:
         raise type(exc)(f"Invalid param_grid for candidate {name!r}: {exc}") from exc
+    if not grids:
+        raise ValueError(
+            f"param_grid of candidate {name!r} is an empty list: it gives no "
+            "configuration. Use {} (or no grid) for the estimator as it is."
+        )
     valid = est.get_params(deep=True)
     for sub in grids:
-        unknown = sorted(set(sub) - set(valid))
+        # A key may also reach into an estimator the same grid sets, e.g.
+        # {"pre": [SavitzkyGolay()], "pre__deriv": [1, 2]} (as in GridSearchCV);
+        # such keys are checked when each configuration is built (expand).
+        unknown = sorted(
+            key
+            for key in set(sub) - set(valid)
+            if not any(key.startswith(f"{other}__") for other in sub if other != key)
+        )
         if unknown:
             raise ValueError(
                 f"param_grid of candidate {name!r} has key(s) {unknown} that "
@@ -197,7 +226,11 @@ def _validate_grid(name, est, grid):
 def _check_same_kind(named):
     kinds = defaultdict(list)
     for name, est, _ in named:
-        kinds[get_tags(est).estimator_type].append(name)
+        kind = get_tags(est).estimator_type
+        # An estimator without a declared kind (no RegressorMixin...) mixes
+        # with any; two declared kinds (classifier and regressor) do not.
+        if kind is not None:
+            kinds[kind].append(name)
     if len(kinds) > 1:
         detail = "; ".join(f"{kind}: {names}" for kind, names in kinds.items())
         raise ValueError(
@@ -213,7 +246,12 @@ def expand(validated):
         for params in ParameterGrid(grids):
             # Parameters are cloned like GridSearchCV does (they may be
             # estimators themselves).
-            configured = clone(est).set_params(**clone(params, safe=False))
+            try:
+                configured = clone(est).set_params(**clone(params, safe=False))
+            except ValueError as exc:
+                raise ValueError(
+                    f"param_grid of candidate {name!r}: cannot set {params}: {exc}"
+                ) from exc
             configs.append(Configuration(len(configs), name, params, configured))
     return configs
 
@@ -245,27 +283,56 @@ def _value_key(obj, fallback):
 
 
 def plan(configs, *, cache=True):
-    """Group configurations into prefix groups and downstream path groups.
+    """Top-level prefix groups: one per distinct first preprocessing step.
 
-    With ``cache=False`` every configuration is its own group and is fitted
-    whole, like GridSearchCV.
+    With ``cache=True`` the configurations' pipelines are merged into a prefix
+    tree (a trie over their steps compared by value): a node is one prefix
+    computed once per fold, and every configuration below it reuses its
+    output. Chains of nodes without a branch are merged into one node. Each
+    top-level group (plus one for configurations without preprocessing) is
+    evaluated as one task per fold. With ``cache=False`` every configuration
+    is its own group and is fitted whole, like GridSearchCV.
     """
     if not cache:
         return [
             PrefixGroup([], [DownstreamGroup([(c.index, c.estimator)])], [c.index])
             for c in configs
         ]
-    by_prefix: dict = {}
+    root = _TrieNode(None)
     for c in configs:
         prefix, final = _split(c.estimator)
-        # Step names do not change what a prefix computes; values do.
-        key = _value_key([s for _, s in prefix], c.index) if prefix else "empty"
-        group = by_prefix.setdefault(key, (prefix, []))
-        group[1].append((c.index, final))
+        node = root
+        for position, step in enumerate(prefix):
+            # Step names do not change what a prefix computes; values do.
+            key = _value_key(step[1], (c.index, position))
+            node = node.children.setdefault(key, _TrieNode(step))
+        node.finals.append((c.index, final))
     groups = []
-    for prefix, finals in by_prefix.values():
-        groups.append(PrefixGroup(prefix, _path_groups(finals), [i for i, _ in finals]))
+    if root.finals:
+        groups.append(
+            PrefixGroup([], _path_groups(root.finals), [i for i, _ in root.finals])
+        )
+    groups.extend(_to_group(child) for child in root.children.values())
     return groups
+
+
+class _TrieNode:
+    def __init__(self, step):
+        self.step = step  # (name, unfitted transformer); None for the root
+        self.children: dict = {}
+        self.finals: list = []  # (config index, unfitted final estimator)
+
+
+def _to_group(node):
+    steps = [node.step]
+    while len(node.children) == 1 and not node.finals:
+        node = next(iter(node.children.values()))
+        steps.append(node.step)
+    children = [_to_group(child) for child in node.children.values()]
+    indices = [i for i, _ in node.finals]
+    for child in children:
+        indices.extend(child.config_indices)
+    return PrefixGroup(steps, _path_groups(node.finals), sorted(indices), children)
 
 
 def _path_groups(finals):

@@ -20,9 +20,11 @@ A path evaluator's contract: ``fit_path(estimator, X, y, values)`` receives an
 unfitted estimator (its path parameter is irrelevant), training data and the
 requested path values; it returns a list, in the order of ``values``, of fitted
 estimators of the same class whose predictions equal (to rounding) those of
-``clone(estimator).set_params(**{param: value}).fit(X, y)``. If it raises,
-the search falls back to fitting each configuration separately, so errors are
-exactly those of separate fits.
+``clone(estimator).set_params(**{param: value}).fit(X, y)``. An entry may be
+None for a value the path cannot derive (an invalid value, say): the search
+fits that configuration on its own, so its error is the real one. If
+``fit_path`` raises, the search falls back to fitting each configuration
+separately, so errors are exactly those of separate fits.
 
 References
 ----------
@@ -40,6 +42,7 @@ References
 from __future__ import annotations
 
 import copy
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -67,7 +70,8 @@ class PathEvaluator:
         for PLS).
     fit_path : callable
         ``fit_path(estimator, X, y, values) -> list of fitted estimators``, one
-        per entry of ``values``, in order.
+        per entry of ``values``, in order (None where a value cannot be
+        derived from the path).
     """
 
     param: str
@@ -149,9 +153,17 @@ def pls_component_path(
 
     Returns
     -------
-    models : list of PLSRegression
+    models : list of PLSRegression or None
         Fitted models, one per entry of ``values``; each is a real
-        ``PLSRegression`` (``predict``, ``transform``, ``score`` work).
+        ``PLSRegression`` (``predict``, ``transform``, ``score`` work). An
+        entry is None where the value is not an integer >= 1 (a separate fit
+        would reject it; the search then fits it alone to report that error).
+
+    Raises
+    ------
+    ValueError
+        If no value is a valid component count, or (from ``fit``) if the
+        largest one exceeds what the data allow.
 
     Examples
     --------
@@ -165,9 +177,20 @@ def pls_component_path(
     >>> bool(np.allclose(models[1].predict(X), separate.predict(X)))
     True
     """
-    values = [int(v) for v in values]
-    big = clone(estimator).set_params(n_components=max(values)).fit(X, y)
-    return [_truncate_pls(big, k) for k in values]
+    # Only what PLSRegression itself accepts (an Integral >= 1, not a bool):
+    # the path must never succeed where a separate fit would fail.
+    valid = [
+        isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1
+        for v in values
+    ]
+    if not any(valid):
+        raise ValueError(f"no valid n_components among {list(values)}.")
+    largest = max(int(v) for v, ok in zip(values, valid, strict=True) if ok)
+    big = clone(estimator).set_params(n_components=largest).fit(X, y)
+    return [
+        _truncate_pls(big, int(v)) if ok else None
+        for v, ok in zip(values, valid, strict=True)
+    ]
 
 
 def _truncate_pls(big: PLSRegression, k: int) -> PLSRegression:

@@ -5,14 +5,20 @@ How the search is evaluated
 1. The candidates are expanded into *configurations* (a candidate at one
    point of its ``param_grid``), in order: these are the rows of
    ``cv_results_``.
-2. With ``cache=True`` configurations are grouped by their preprocessing
-   *prefix*: the steps of a :class:`~sklearn.pipeline.Pipeline` before its
-   final estimator, compared by value (a hash of the cloned, unfitted steps;
-   step names do not matter). Estimators that are not pipelines share the
-   empty prefix.
-3. One task is one (prefix group, fold): the prefix is fitted once on the
-   training fold and transforms the training and test data once; every
-   configuration of the group is then fitted on that output and scored.
+2. With ``cache=True`` the configurations' pipelines are merged into a
+   *prefix tree*: the steps of a :class:`~sklearn.pipeline.Pipeline` before
+   its final estimator, compared step by step by value (a hash of each
+   cloned, unfitted step; step names do not matter). SNV+SG and SNV+Detrend
+   share the SNV node; SG and Detrend are its children. Estimators that are
+   not pipelines share the empty prefix.
+3. One task is one (top-level prefix subtree, fold). Depth first, each node
+   is fitted once on its parent's training output and transforms the
+   training and test data once; the final estimators of its configurations
+   are fitted on that output and scored, then its children continue from
+   it, and its outputs are released when its subtree is done. Shared arrays
+   are made read-only, so a model writing into its input (``copy=False``)
+   cannot change what the next one sees: scikit-learn estimators copy
+   read-only input, any other is retried on a private copy.
    Final estimators that differ only along a registered path parameter
    (:mod:`sklearn_nirs._paths`: ``PLSRegression.n_components``) are fitted
    once with the largest value and every smaller model is derived from it. If
@@ -111,8 +117,65 @@ def _take(a, indices):
     return None if a is None else a[indices]
 
 
+def _freeze(*arrays):
+    """Make shared arrays read-only (in place; they belong to the task).
+
+    Several configurations read the same fold data and prefix outputs; one
+    that wrote into its input (``copy=False``...) would silently change what
+    the next one sees. scikit-learn estimators copy read-only input before
+    writing into it (``check_array(force_writeable=True)``); for any other,
+    :func:`_protected` retries on private copies.
+    """
+    for a in arrays:
+        if isinstance(a, np.ndarray):
+            a.flags.writeable = False
+
+
+def _read_only(a):
+    """A read-only view of ``a`` (the caller's array itself is untouched)."""
+    if isinstance(a, np.ndarray):
+        a = a.view()
+        a.flags.writeable = False
+    return a
+
+
+def _writes_read_only(exc):
+    while exc is not None:
+        if "read-only" in str(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _protected(func, *arrays):
+    """``func(*arrays)`` on frozen arrays; on private copies if it writes to them.
+
+    ``func`` must start from fresh clones: a first attempt may have fitted an
+    estimator halfway before writing into its input.
+    """
+    try:
+        return func(*arrays)
+    except Exception as exc:
+        if not _writes_read_only(exc):
+            raise
+    return func(*[np.array(a) if isinstance(a, np.ndarray) else a for a in arrays])
+
+
+def _fit_prefix(steps, X_train, y_train, X_test):
+    # Names are positions: a merged chain's original names need not be unique.
+    prefix = Pipeline([(str(i), clone(step)) for i, (_, step) in enumerate(steps)])
+    X_train = prefix.fit_transform(X_train, y_train)
+    middle = time.perf_counter()
+    return X_train, prefix.transform(X_test), middle
+
+
+def _fit_one(estimator, X, y, clone_it=True):
+    model = clone(estimator) if clone_it else estimator
+    return model.fit(X) if y is None else model.fit(X, y)
+
+
 def _evaluate_group(X, y, train, test, group, scorer, return_train_score, stop):
-    """Evaluate every configuration of one prefix group on one fold.
+    """Evaluate every configuration of one prefix tree on one fold.
 
     Returns a list of per-configuration records ``(index, test_scores,
     train_scores, fit_time, score_time, failure)``. ``stop``: return at the
@@ -120,76 +183,118 @@ def _evaluate_group(X, y, train, test, group, scorer, return_train_score, stop):
     """
     X_train, y_train = X[train], _take(y, train)
     X_test, y_test = X[test], _take(y, test)
-    n_configs = len(group.config_indices)
+    _freeze(X_train, y_train, X_test, y_test)
     records = []
+    _evaluate_node(
+        group,
+        (X_train, y_train, X_test, y_test),
+        (scorer, return_train_score, stop),
+        records,
+        0.0,
+        0.0,
+    )
+    return records
+
+
+def _evaluate_node(node, data, options, records, fit_share, score_share):
+    """Fit ``node``'s prefix on its parent's output, then everything below it.
+
+    Depth first: a node's outputs are released as soon as its subtree is
+    done. ``fit_share``/``score_share``: each configuration's share of the
+    prefix time spent above this node. Returns False to stop (a failure with
+    error_score="raise").
+    """
+    X_train, y_train, X_test, y_test = data
+    scorer, return_train_score, stop = options
+    n_configs = len(node.config_indices)
 
     def fail(index, exc, stage, fit_time=0.0):
         records.append((index, None, None, fit_time, 0.0, _failure(exc, stage)))
 
-    prefix_fit = prefix_score = 0.0
-    if group.prefix:
+    if node.prefix:
         start = time.perf_counter()
         try:
-            steps = [(name, clone(step)) for name, step in group.prefix]
-            prefix = Pipeline(steps)
-            X_train = prefix.fit_transform(X_train, y_train)
-            middle = time.perf_counter()
-            X_test = prefix.transform(X_test)
+            X_train, X_test, middle = _protected(
+                lambda Xa, Xb: _fit_prefix(node.prefix, Xa, y_train, Xb),
+                X_train,
+                X_test,
+            )
         except Exception as exc:
-            for index in group.config_indices:
-                fail(index, exc, "prefix", (time.perf_counter() - start) / n_configs)
-            return records
-        prefix_fit = (middle - start) / n_configs
-        prefix_score = (time.perf_counter() - middle) / n_configs
+            spent = (time.perf_counter() - start) / n_configs
+            for index in node.config_indices:
+                fail(index, exc, "prefix", fit_share + spent)
+            return not stop
+        fit_share += (middle - start) / n_configs
+        score_share += (time.perf_counter() - middle) / n_configs
+        _freeze(X_train, X_test)
 
     def score_one(index, model, fit_time):
         start = time.perf_counter()
         try:
-            test_scores = _score(scorer, model, X_test, y_test)
+            test_scores = _protected(
+                lambda Xs, ys: _score(scorer, model, Xs, ys), X_test, y_test
+            )
             train_scores = (
-                _score(scorer, model, X_train, y_train) if return_train_score else None
+                _protected(
+                    lambda Xs, ys: _score(scorer, model, Xs, ys), X_train, y_train
+                )
+                if return_train_score
+                else None
             )
         except Exception as exc:
             fail(index, exc, "score", fit_time)
             return False
-        score_time = time.perf_counter() - start + prefix_score
+        score_time = time.perf_counter() - start + score_share
         records.append((index, test_scores, train_scores, fit_time, score_time, None))
         return True
 
     def fit_alone(index, estimator):
         start = time.perf_counter()
         try:
-            model = clone(estimator)
-            model.fit(X_train) if y_train is None else model.fit(X_train, y_train)
+            model = _protected(
+                lambda Xs, ys: _fit_one(estimator, Xs, ys), X_train, y_train
+            )
         except Exception as exc:
-            fail(index, exc, "fit", time.perf_counter() - start + prefix_fit)
+            fail(index, exc, "fit", time.perf_counter() - start + fit_share)
             return False
-        return score_one(index, model, time.perf_counter() - start + prefix_fit)
+        return score_one(index, model, time.perf_counter() - start + fit_share)
 
-    for downstream in group.downstream:
-        models = None
+    for downstream in node.downstream:
+        models = [None] * len(downstream.configs)
+        path_time = 0.0
         if downstream.path is not None:
             evaluator = get_path_evaluator(downstream.template)
             start = time.perf_counter()
             try:
-                models = evaluator.fit_path(
-                    clone(downstream.template), X_train, y_train, downstream.values
+                fitted = _protected(
+                    lambda Xs, ys, d=downstream, e=evaluator: e.fit_path(
+                        clone(d.template), Xs, ys, d.values
+                    ),
+                    X_train,
+                    y_train,
                 )
-                if len(models) != len(downstream.configs):
+                if len(fitted) != len(downstream.configs):
                     raise ValueError("path evaluator returned a wrong number of models")
+                models = list(fitted)
             except Exception:
                 # Fall back to separate fits: their errors are the real ones.
-                models = None
-            path_time = (time.perf_counter() - start) / len(downstream.configs)
-        if models is not None:
-            for (index, _), model in zip(downstream.configs, models, strict=False):
-                if not score_one(index, model, path_time + prefix_fit) and stop:
-                    return records
-            continue
-        for index, estimator in downstream.configs:
-            if not fit_alone(index, estimator) and stop:
-                return records
-    return records
+                pass
+            n_path = sum(m is not None for m in models)
+            path_time = (time.perf_counter() - start) / max(n_path, 1)
+        for (index, estimator), model in zip(downstream.configs, models, strict=True):
+            if model is not None:
+                ok = score_one(index, model, path_time + fit_share)
+            else:
+                # Not derived from a path (none, a failed one, or a value the
+                # path cannot give): fitted alone.
+                ok = fit_alone(index, estimator)
+            if not ok and stop:
+                return False
+    data = (X_train, y_train, X_test, y_test)
+    for child in node.children:
+        if not _evaluate_node(child, data, options, records, fit_share, score_share):
+            return False
+    return True
 
 
 # ---------------------------------------------------------------------------
@@ -488,8 +593,9 @@ class ParallelModelSearch(MetaEstimatorMixin, _BaseComposition):
             sub = []
         if not sub:
             return tags
-        kinds = {t.estimator_type for t in sub}
+        kinds = {t.estimator_type for t in sub} - {None}
         # Candidates of different kinds are refused by fit; no kind until then.
+        # Candidates without a declared kind take the others' kind.
         tags.estimator_type = kinds.pop() if len(kinds) == 1 else None
         tags.classifier_tags = sub[0].classifier_tags
         tags.regressor_tags = sub[0].regressor_tags
@@ -638,12 +744,13 @@ class ParallelModelSearch(MetaEstimatorMixin, _BaseComposition):
                         self._group_label(group, configs, fold),
                     )
                 )
+        nodes = [node for g in groups_ for node in g.walk()]
         n_fits = sum(
             len(d.configs) if d.path is None else 1
-            for g in groups_
-            for d in g.downstream
+            for node in nodes
+            for d in node.downstream
         )
-        n_prefix = sum(bool(g.prefix) for g in groups_)
+        n_prefix = sum(bool(node.prefix) for node in nodes)
         cost = float(X.shape[0]) * X.shape[1] * n_splits * (n_fits + n_prefix)
         choice = _parallel.resolve_backend(
             self.backend, self.n_jobs, n_tasks=len(tasks), workload="search", cost=cost
@@ -696,10 +803,13 @@ class ParallelModelSearch(MetaEstimatorMixin, _BaseComposition):
                 **clone(self.best_params_, safe=False)
             )
             start = time.perf_counter()
-            if y is None:
-                self.best_estimator_.fit(X)
-            else:
-                self.best_estimator_.fit(X, y)
+            # Read-only views: a model with copy=False must not write into
+            # the caller's X and y.
+            _protected(
+                lambda Xs, ys: _fit_one(self.best_estimator_, Xs, ys, clone_it=False),
+                _read_only(X),
+                _read_only(y),
+            )
             self.refit_time_ = time.perf_counter() - start
         return self
 
@@ -873,7 +983,8 @@ class ParallelModelSearch(MetaEstimatorMixin, _BaseComposition):
     def _delegate(self, method, X):
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        return getattr(self.best_estimator_, method)(X)
+        # Never write into the caller's X (a best model with copy=False would).
+        return _protected(getattr(self.best_estimator_, method), _read_only(X))
 
     @available_if(_best_has("predict"))
     def predict(self, X):
@@ -997,4 +1108,8 @@ class ParallelModelSearch(MetaEstimatorMixin, _BaseComposition):
                 "score is ambiguous with a callable scoring returning several "
                 "metrics; call the scorer yourself."
             )
-        return scorer(self.best_estimator_, X, y)
+        return _protected(
+            lambda Xs, ys: scorer(self.best_estimator_, Xs, ys),
+            _read_only(X),
+            _read_only(y),
+        )
