@@ -107,27 +107,20 @@ _TRAILING_UNDERSCORE = re.compile(r"(?<![`\w])([A-Za-z]\w*_)(?=[,)\s]|$)")
 
 
 def _normalize_docstring(app, what, name, obj, options, lines):
-    """Make two harmless docstring habits valid reST before numpydoc runs.
+    """Quote ``(n_features_in_,)`` in shapes before numpydoc parses them.
 
-    * ``ndarray of shape (n_features_in_,)``: a bare name ending in ``_`` is a
-      reST link target; quote it as literal text (scikit-learn writes
-      ``(`n_features_in_`,)`` for the same reason).
-    * A parameter line continued with a trailing backslash inside a raw
-      docstring keeps the backslash and the line break; join the two lines
-      as a normal docstring would.
+    In ``ndarray of shape (n_features_in_,)`` the bare name ending in ``_``
+    is a reST link target, an "unknown target" warning. scikit-learn writes
+    ``(`n_features_in_`,)`` for this reason; the ``feature_names_in_``
+    attributes of ``ParallelFeatureAugmentation`` and ``ParallelModelSearch``
+    still use the bare form, so it is quoted here as literal text.
     """
-    joined: list[str] = []
-    for line in lines:
-        if joined and joined[-1].rstrip().endswith("\\") and " : " in joined[-1]:
-            joined[-1] = joined[-1].rstrip()[:-1].rstrip() + " " + line.strip()
-        else:
-            joined.append(line)
 
     def quote(match: re.Match) -> str:
         inner = _TRAILING_UNDERSCORE.sub(r"``\1``", match.group(1))
         return f"shape ({inner})"
 
-    lines[:] = [_SHAPE.sub(quote, line) for line in joined]
+    lines[:] = [_SHAPE.sub(quote, line) for line in lines]
 
 
 def setup(app):
