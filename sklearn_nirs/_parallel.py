@@ -11,8 +11,9 @@ Backend resolution
 ------------------
 ``backend=None`` means the backend of an active :func:`joblib.parallel_config`
 when the user set one, else ``"auto"``. ``n_jobs=None`` means 1 unless a
-``parallel_config`` gives ``n_jobs``; negative values count from the number of
-CPUs (``-1``: all of them). There are never more workers than tasks, and one
+``parallel_config`` gives ``n_jobs``, or the whole cluster for a cluster backend
+(dask, ray, spark); negative values count from the number of CPUs (``-1``: all
+of them) or of cluster workers. There are never more workers than tasks, and one
 worker means a plain sequential loop in the calling thread (no joblib at all,
 so the small-input path costs nothing but the loop).
 
@@ -266,11 +267,14 @@ def resolve_backend(
             backend, from_context = _backend_name(ctx_backend), True
         else:
             backend = "auto"
+    local = backend == "auto" or backend in _LOCAL_BACKENDS
     if n_jobs is None:
-        n_jobs = ctx_n_jobs if ctx_n_jobs is not None else 1
+        # Asking for a cluster backend means using the cluster: its size, not
+        # one local worker, is what "no n_jobs given" should mean there.
+        default = 1 if local else -1
+        n_jobs = ctx_n_jobs if ctx_n_jobs is not None else default
         _check_n_jobs(n_jobs)
 
-    local = backend == "auto" or backend in _LOCAL_BACKENDS
     if n_jobs < 0:
         cpus = _cpu_count()
         if not local:
@@ -580,6 +584,7 @@ def run_tasks(
             value = on_result(i, value)
         results.append(value)
 
+    stack = contextlib.ExitStack()
     try:
         if choice.name == "sequential":
             # The plain loop: no joblib, no dispatch cost (the small-input path).
@@ -598,8 +603,14 @@ def run_tasks(
             watched = _watched_multiprocessing_backend()
         if watched is not None:
             kwargs["backend"] = watched
-        elif not choice.from_context:
+        elif not choice.from_context and choice.name in _LOCAL_BACKENDS:
             kwargs["backend"] = choice.name
+        elif not choice.from_context:
+            # joblib registers cluster backends (dask, ray, spark) lazily and
+            # builds them correctly only through parallel_config: passing the
+            # name to Parallel fails ("Invalid backend: dask", then a
+            # nesting_level argument forwarded to client.submit).
+            stack.enter_context(joblib.parallel_config(backend=choice.name))
         if in_process:
             kwargs["max_nbytes"] = max_nbytes
         parallel = Parallel(**kwargs)
@@ -638,6 +649,7 @@ def run_tasks(
             raise
         return results
     finally:
+        stack.close()
         if bar is not None:
             bar.close()
 
