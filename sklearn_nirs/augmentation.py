@@ -240,7 +240,7 @@ class ParallelFeatureAugmentation(TransformerMixin, _BaseComposition):
         Why that backend was chosen.
     n_features_in_ : int
         Number of wavelengths seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the wavelengths, when fitted on a DataFrame with string
         column names.
 

@@ -446,7 +446,7 @@ class ParallelModelSearch(MetaEstimatorMixin, _BaseComposition):
         The backend used, with the reason for the choice.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names seen during ``fit`` (string column names only).
     classes_ : ndarray
         Class labels (classifiers, refitted searches).
