@@ -66,7 +66,10 @@ with its formatted traceback, so the parent knows which task failed (a
 :class:`Task` carries a ``label`` in the user's words) and re-raises with
 :func:`raise_failure`: same exception type, a message naming the culprit, the
 original exception as ``__cause__``. A worker process that dies (killed, out of
-memory, ``os._exit``) raises :class:`WorkerDiedError` promptly. joblib's
+memory, ``os._exit``) raises :class:`WorkerDiedError` promptly, naming the
+task(s) it was running: on local process backends each task notes its label's
+index and its worker's pid in a small file of a temporary directory while it
+runs, and the files left behind by a dead worker name its task. joblib's
 ``"loky"`` backend detects that itself; joblib's ``"multiprocessing"`` backend
 would wait forever for the lost task (a ``multiprocessing.Pool`` silently
 replaces dead workers), so here a watchdog thread polls the pool's worker
@@ -78,8 +81,11 @@ from __future__ import annotations
 
 import contextlib
 import numbers
+import os
 import pickle
+import shutil
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -381,8 +387,19 @@ def _picklable_exception(exc: BaseException) -> BaseException:
     return exc
 
 
-def _run_one(func, args, blas_threads, in_process):
-    """Run one task in a worker: time it, catch its failure, limit BLAS."""
+def _run_one(func, args, blas_threads, in_process, journal=None):
+    """Run one task in a worker: time it, catch its failure, limit BLAS.
+
+    ``journal``: ``(directory, index)`` on local process backends. A file
+    named after the task holds the worker's pid while the task runs, so when
+    a worker dies the parent can name the task it was running (the file of a
+    killed task is never removed).
+    """
+    mark = None
+    if journal is not None:
+        mark = os.path.join(journal[0], str(journal[1]))
+        with contextlib.suppress(OSError), open(mark, "w") as handle:
+            handle.write(str(os.getpid()))
     start = time.perf_counter()
     try:
         if in_process and blas_threads is not None:
@@ -395,7 +412,32 @@ def _run_one(func, args, blas_threads, in_process):
         if in_process:
             exc = _picklable_exception(exc)
         return _Failed(exc, text), time.perf_counter() - start
+    finally:
+        if mark is not None:
+            with contextlib.suppress(OSError):
+                os.remove(mark)
     return result, time.perf_counter() - start
+
+
+def _running_in_journal(journal, labels, pid=None):
+    """Labels of the tasks that started but never finished (their worker died).
+
+    With ``pid`` (known for the "multiprocessing" backend), only the tasks of
+    that worker; otherwise every unfinished one (loky stops the other workers
+    when one dies, so their tasks are unfinished too).
+    """
+    if journal is None:
+        return []
+    found = []
+    with contextlib.suppress(OSError):
+        for name in os.listdir(journal):
+            with contextlib.suppress(OSError, ValueError):
+                with open(os.path.join(journal, name)) as handle:
+                    owner = int(handle.read() or -1)
+                index = int(name)
+                if pid is None or owner == pid:
+                    found.append(index)
+    return [labels[i] for i in sorted(found) if 0 <= i < len(labels)]
 
 
 def _make_progress(progress, total, desc):
@@ -494,14 +536,17 @@ class _Watchdog:
         self._thread.join()
 
 
-def _describe_death(choice, labels, done, detail):
-    pending = labels[done] if done < len(labels) else "the last task"
+def _describe_death(choice, labels, done, detail, running=()):
+    if running:
+        what = f"while running {'; '.join(running)}"
+    else:
+        pending = labels[done] if done < len(labels) else "the last task"
+        what = f"the first missing result being that of {pending}"
     return (
-        f"A worker process of the {choice.name!r} backend died ({detail}); "
-        f"results had come back for {done} of {len(labels)} task(s), the first "
-        f"missing one being {pending}. Killed workers usually mean the memory "
-        "ran out (try a smaller n_jobs or the 'threading' backend) or the code "
-        "called os._exit."
+        f"A worker process of the {choice.name!r} backend died ({detail}) {what}; "
+        f"results had come back for {done} of {len(labels)} task(s). Killed "
+        "workers usually mean the memory ran out (try a smaller n_jobs or the "
+        "'threading' backend) or the code called os._exit."
     )
 
 
@@ -614,9 +659,21 @@ def run_tasks(
         if in_process:
             kwargs["max_nbytes"] = max_nbytes
         parallel = Parallel(**kwargs)
+        journal = None
+        if not choice.from_context and choice.name in _PROCESS_BACKENDS:
+            # Local workers share the file system: they note which task each
+            # runs, so a dead worker's task can be named (see _run_one).
+            journal = tempfile.mkdtemp(prefix="sklearn-nirs-tasks-")
+            stack.callback(shutil.rmtree, journal, ignore_errors=True)
         calls = (
-            delayed(_run_one)(t.func, t.args, choice.blas_threads, in_process)
-            for t in tasks
+            delayed(_run_one)(
+                t.func,
+                t.args,
+                choice.blas_threads,
+                in_process,
+                None if journal is None else (journal, i),
+            )
+            for i, t in enumerate(tasks)
         )
         limit = None if in_process else choice.blas_threads
         watch = None
@@ -639,12 +696,22 @@ def run_tasks(
                 pid, code = watch.dead
                 raise WorkerDiedError(
                     _describe_death(
-                        choice, labels, done, f"pid {pid}, exit code {code}"
+                        choice,
+                        labels,
+                        done,
+                        f"pid {pid}, exit code {code}",
+                        _running_in_journal(journal, labels, pid),
                     )
                 ) from exc
             if _is_worker_death(exc):
                 raise WorkerDiedError(
-                    _describe_death(choice, labels, done, type(exc).__name__)
+                    _describe_death(
+                        choice,
+                        labels,
+                        done,
+                        type(exc).__name__,
+                        _running_in_journal(journal, labels),
+                    )
                 ) from exc
             raise
         return results

@@ -47,6 +47,33 @@ def check_finite_spectra(X: np.ndarray, estimator_name: str) -> None:
     )
 
 
+def check_finite_output(out: np.ndarray, estimator_name: str) -> np.ndarray:
+    """Return ``out``, or raise a ValueError if finite input gave NaN or inf.
+
+    The input was checked finite, so a non-finite output means the arithmetic
+    overflowed (values near the largest float of the dtype) or divided by an
+    underflowed zero (values near the smallest). Returning it would be a
+    silent NaN; the error names the rows and the cause instead. One reduction
+    on the happy path, as in :func:`check_finite_spectra`.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.sum(out)):
+            return out
+    bad = ~np.isfinite(out)
+    if not bad.any():
+        return out
+    rows = np.flatnonzero(bad.any(axis=tuple(range(1, out.ndim))))
+    shown = ", ".join(str(r) for r in rows[:10])
+    more = f" and {rows.size - 10} more" if rows.size > 10 else ""
+    raise ValueError(
+        f"{estimator_name} produced NaN or infinity from finite input in "
+        f"{rows.size} spectrum/spectra, at row(s) {shown}{more}: the values are "
+        f"too large (overflow) or too small (underflow) for {out.dtype} "
+        "arithmetic. Rescale the spectra (e.g. divide them by a constant) or "
+        "use float64."
+    )
+
+
 def check_min_wavelengths(
     X: np.ndarray, minimum: int, estimator_name: str, why: str
 ) -> None:
@@ -170,7 +197,14 @@ class SpectralTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator)
         self._check_params()
         X = self._validate(X, reset=True)
         self._fit(X)
-        return self._transform(X)
+        return self._checked_transform(X)
+
+    def _checked_transform(self, X: np.ndarray) -> np.ndarray:
+        """``_transform``, with an overflow to NaN or inf raised, not returned."""
+        # Overflow warnings would only precede the clearer error below.
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = self._transform(X)
+        return check_finite_output(out, type(self).__name__)
 
     def transform(self, X):
         """Apply the transformation to each spectrum.
@@ -188,7 +222,7 @@ class SpectralTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator)
         """
         check_is_fitted(self)
         X = self._validate(X, reset=False)
-        return self._transform(X)
+        return self._checked_transform(X)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

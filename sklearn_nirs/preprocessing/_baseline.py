@@ -6,7 +6,7 @@ import numpy as np
 from scipy.linalg import solveh_banded
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import SpectralTransformer, check_int, check_real
+from ._base import SpectralTransformer, check_finite_output, check_int, check_real
 
 
 def _numeric_feature_names(names) -> np.ndarray | None:
@@ -301,8 +301,10 @@ class AsymmetricLeastSquaresBaseline(SpectralTransformer):
         """
         self._check_params()
         X = self._validate(X, reset=True)
-        baselines, self.n_iter_ = self._baselines(X)
-        return (X - baselines).astype(X.dtype, copy=False)
+        with np.errstate(over="ignore", invalid="ignore"):
+            baselines, self.n_iter_ = self._baselines(X)
+            out = (X - baselines).astype(X.dtype, copy=False)
+        return check_finite_output(out, type(self).__name__)
 
     def baseline(self, X) -> np.ndarray:
         """Return the AsLS baseline of each spectrum (what ``transform`` removes).
@@ -319,5 +321,7 @@ class AsymmetricLeastSquaresBaseline(SpectralTransformer):
         """
         check_is_fitted(self)
         X = self._validate(X, reset=False)
-        baselines, _ = self._baselines(X)
-        return baselines.astype(X.dtype, copy=False)
+        with np.errstate(over="ignore", invalid="ignore"):
+            baselines, _ = self._baselines(X)
+            baselines = baselines.astype(X.dtype, copy=False)
+        return check_finite_output(baselines, type(self).__name__)

@@ -9,9 +9,15 @@ per-spectrum effects; see Rinnan, van den Berg and Engelsen (2009), TrAC
 from __future__ import annotations
 
 import numpy as np
+import scipy.linalg
 from sklearn.utils import check_array
 
-from ._base import SpectralTransformer, check_int, check_option
+from ._base import (
+    SpectralTransformer,
+    check_finite_output,
+    check_int,
+    check_option,
+)
 
 # 1 / Phi^-1(3/4): makes the MAD a consistent estimate of a normal std.
 _MAD_TO_STD = 1.4826
@@ -96,6 +102,20 @@ class StandardNormalVariate(SpectralTransformer):
         # Sum of squares without the temporary that np.std would allocate.
         var = np.einsum("ij,ij->i", centred, centred) / (X.shape[1] - self.ddof)
         std = np.sqrt(var)
+        # Squares overflow to inf for huge values (|x| > ~1e154 in float64,
+        # ~1e19 in float32) and underflow to 0 for tiny ones, which would
+        # silently give zeros or unscaled spectra: those rows are redone
+        # scaled by their largest deviation (SNV is scale invariant).
+        tiny = np.finfo(X.dtype).tiny / np.finfo(X.dtype).eps
+        unsafe = ~((var > tiny) & (var < np.inf))
+        if unsafe.any():
+            rows = np.flatnonzero(unsafe)
+            part = centred[rows]
+            peak = np.maximum(part.max(axis=1), -part.min(axis=1))
+            part /= _safe_scale(peak)[:, None]
+            var_part = np.einsum("ij,ij->i", part, part) / (X.shape[1] - self.ddof)
+            centred[rows] = part
+            std[rows] = np.sqrt(var_part)
         # A constant row has std 0 in exact arithmetic but may get rounding
         # noise from the mean; the range is exact, so test constancy on it.
         constant = X.max(axis=1) == X.min(axis=1)
@@ -217,8 +237,49 @@ def _learn_reference(reference, X: np.ndarray, name: str) -> np.ndarray:
     """The reference spectrum, as float64, from the option or the array."""
     ref = _check_reference(reference, X.shape[1], name)
     if isinstance(ref, str):
-        ref = (np.mean if ref == "mean" else np.median)(X, axis=0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            ref = (np.mean if ref == "mean" else np.median)(X, axis=0)
+        if not np.isfinite(ref).all():
+            # The sum of huge values overflowed: the sum of the values divided
+            # first by the count cannot.
+            ref = np.sum(X / X.shape[0], axis=0, dtype=np.float64)
     return np.array(ref, dtype=np.float64)  # own copy, never the caller's
+
+
+def _norm(v: np.ndarray) -> float:
+    """Euclidean norm of a vector, as ``np.linalg.norm`` unless that overflows.
+
+    ``np.linalg.norm`` squares the values, so it returns inf for huge vectors
+    (|v| > ~1e154 in float64) and 0 for tiny ones; BLAS ``nrm2`` (through
+    :func:`scipy.linalg.norm`) scales as it goes. The plain sum of squares is
+    kept when it is safe, so ordinary results do not change by a bit.
+    """
+    with np.errstate(over="ignore", under="ignore"):
+        sq = float(v @ v)
+    info = np.finfo(np.float64)
+    if info.tiny / info.eps < sq < np.inf:
+        return float(np.sqrt(sq))
+    return float(scipy.linalg.norm(np.asarray(v, dtype=np.float64)))
+
+
+def _row_norms(X: np.ndarray) -> np.ndarray:
+    """Euclidean norm of each row, without overflow or underflow to zero.
+
+    The sum of squares is exact enough unless it overflows (huge values) or
+    underflows (tiny ones); only those rows are recomputed scaled by their
+    largest magnitude.
+    """
+    sq = np.einsum("ij,ij->i", X, X)
+    info = np.finfo(X.dtype)
+    unsafe = ~((sq > info.tiny / info.eps) & (sq < np.inf))
+    norms = np.sqrt(sq)
+    if unsafe.any():
+        rows = np.flatnonzero(unsafe)
+        part = X[rows]
+        peak = _safe_scale(np.abs(part).max(axis=1))
+        part = part / peak[:, None]
+        norms[rows] = peak * np.sqrt(np.einsum("ij,ij->i", part, part))
+    return norms
 
 
 def _zero_slopes(
@@ -235,8 +296,10 @@ def _zero_slopes(
     mask of those rows is returned. Any other spectrum with a zero slope is
     uncorrelated with the reference and raises a ValueError naming the rows.
     """
+    # An overflowed slope is not a zero slope: say so, naming the rows.
+    check_finite_output(b[:, None], name)
     eps = np.finfo(X.dtype).eps
-    x_norm = np.sqrt(np.einsum("ij,ij->i", X, X))
+    x_norm = _row_norms(X)
     zero = ~(np.abs(b) > X.shape[1] * eps * b_row_norm * x_norm)
     if not zero.any():
         return zero
@@ -333,8 +396,11 @@ class MultiplicativeScatterCorrection(SpectralTransformer):
         name = type(self).__name__
         ref = _learn_reference(self.reference, X, name)
         # Relative test: a reference's scale only rescales b, its shape counts.
-        tolerance = X.shape[1] * np.finfo(np.float64).eps * np.linalg.norm(ref)
-        if not np.linalg.norm(ref - ref.mean()) > tolerance:
+        tolerance = X.shape[1] * np.finfo(np.float64).eps * _norm(ref)
+        with np.errstate(over="ignore", invalid="ignore"):
+            centred = ref - ref.mean()
+        check_finite_output(centred[np.newaxis], f"{name} (reference spectrum)")
+        if not _norm(centred) > tolerance:
             raise ValueError(
                 f"{name}: the reference spectrum is constant, so spectra cannot "
                 "be regressed on it; use varying training spectra or pass a "
@@ -346,17 +412,23 @@ class MultiplicativeScatterCorrection(SpectralTransformer):
         ref = self.reference_.astype(X.dtype, copy=False)
         ref_mean = ref.mean()
         ref_centred = ref - ref_mean
+        # The reference is scaled by a power of two, which is exact: the sum
+        # of squares then neither overflows (huge reference) nor underflows
+        # (tiny one), and ordinary results do not change by a bit. Here b is
+        # the slope on the scaled reference, b_true / scale.
+        scale = np.ldexp(X.dtype.type(1), -np.frexp(np.abs(ref_centred).max())[1])
+        ref_centred *= scale
         ss = ref_centred @ ref_centred
         # X @ centred reference equals the centred cross-product, since the
         # centred reference sums to zero: one pass over X for all slopes.
         b = (X @ ref_centred) / ss
         constant = _zero_slopes(b, X, 1.0 / np.sqrt(ss), type(self).__name__)
-        a = X.mean(axis=1) - b * ref_mean
+        a = X.mean(axis=1) - b * (ref_mean * scale)
         out = X - a[:, None]
         if constant.any():
             b[constant] = 1
             out[constant] = 0
-        out /= b[:, None]
+        out /= (b * scale)[:, None]
         return out
 
 
@@ -481,7 +553,7 @@ class ExtendedMultiplicativeScatterCorrection(SpectralTransformer):
         )
         # Columns scaled to unit norm: the rank test then ignores the scale of
         # the reference (scaling r only rescales b), only its shape counts.
-        col_norms = np.linalg.norm(design, axis=0)
+        col_norms = np.array([_norm(column) for column in design.T])
         col_norms[col_norms == 0] = 1
         u, s, vt = np.linalg.svd(design / col_norms, full_matrices=False)
         # numpy.linalg.matrix_rank's default tolerance.
@@ -502,7 +574,7 @@ class ExtendedMultiplicativeScatterCorrection(SpectralTransformer):
         coef = X @ pinv.T  # least squares for every spectrum: (n_samples, n_coef)
         b = coef[:, 1]
         name = type(self).__name__
-        constant = _zero_slopes(b, X, np.linalg.norm(self._pinv[1]), name)
+        constant = _zero_slopes(b, X, _norm(self._pinv[1]), name)
         # Baseline a + sum d_k w^k: every column of the design except r.
         keep = np.r_[0, 2 : self._design.shape[1]]
         out = coef[:, keep] @ self._design[:, keep].T.astype(X.dtype, copy=False)
