@@ -23,6 +23,7 @@ from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sklearn_nirs._parallel import BackendChoice, Task, resolve_backend, run_tasks
+from sklearn_nirs._readonly import protected, read_only
 from sklearn_nirs.preprocessing._base import check_finite_spectra
 
 __all__ = ["ParallelFeatureAugmentation"]
@@ -72,8 +73,8 @@ def _as_block(result, n_rows: int) -> np.ndarray:
 
 def _fit_one(transformer, X, y):
     """Fit a clone; learn its output width and dtype from its first row."""
-    transformer.fit(X, y)
-    probe = _as_block(transformer.transform(X[:1]), 1)
+    protected(lambda X: transformer.fit(X, y), X)
+    probe = _as_block(protected(transformer.transform, X[:1]), 1)
     return transformer, probe.shape[1], probe.dtype, None
 
 
@@ -84,7 +85,9 @@ def _fit_transform_one(transformer, X, y, out, start, width):
     the guessed width and dtype, the block is written into its columns and
     dropped at once; otherwise it is returned to the parent.
     """
-    block = _as_block(transformer.fit_transform(X, y), X.shape[0])
+    block = _as_block(
+        protected(lambda X: transformer.fit_transform(X, y), X), X.shape[0]
+    )
     if out is not None and block.shape[1] == width and block.dtype == out.dtype:
         out[:, start : start + width] = block
         return transformer, width, block.dtype, None
@@ -93,12 +96,12 @@ def _fit_transform_one(transformer, X, y, out, start, width):
 
 def _probe_dtype(transformer, X):
     """Output dtype of a fitted transformer for the dtype of ``X``."""
-    return _as_block(transformer.transform(X[:1]), 1).dtype
+    return _as_block(protected(transformer.transform, X[:1]), 1).dtype
 
 
 def _transform_rows(transformer, X, rows, width):
     """Transform a block of rows; check the width learnt at fit."""
-    block = _as_block(transformer.transform(X[rows]), rows.stop - rows.start)
+    block = _as_block(protected(transformer.transform, X[rows]), rows.stop - rows.start)
     if block.shape[1] != width:
         raise ValueError(
             f"transform returned {block.shape[1]} column(s) but {width} at fit; "
@@ -449,7 +452,9 @@ class ParallelFeatureAugmentation(TransformerMixin, _BaseComposition):
     def _fit(self, X, y, *, keep_output):
         kept = self._validate_params()
         self._check_output_config()
-        X = self._validate_X(X, reset=True)
+        # Transformers share X: a read-only view keeps one that writes into
+        # its input from changing the caller's data or the others' input.
+        X = read_only(self._validate_X(X, reset=True))
         n_samples, n_features = X.shape
         label = "transformer {!r} (index {}) during {}"
         work = [(i, n, clone(t)) for i, n, t in kept if not _eq(t, "passthrough")]
@@ -666,7 +671,7 @@ class ParallelFeatureAugmentation(TransformerMixin, _BaseComposition):
         """
         check_is_fitted(self)
         self._check_output_config()
-        X = self._validate_X(X, reset=False)
+        X = read_only(self._validate_X(X, reset=False))
         n_samples, n_features = X.shape
         work = [
             (i, n, t)

@@ -69,6 +69,8 @@ from sklearn_nirs._candidates import (
     validate_candidates,
 )
 from sklearn_nirs._paths import get_path_evaluator
+from sklearn_nirs._readonly import protected as _protected
+from sklearn_nirs._readonly import read_only as _read_only
 
 __all__ = ["ParallelModelSearch"]
 
@@ -124,41 +126,11 @@ def _freeze(*arrays):
     that wrote into its input (``copy=False``...) would silently change what
     the next one sees. scikit-learn estimators copy read-only input before
     writing into it (``check_array(force_writeable=True)``); for any other,
-    :func:`_protected` retries on private copies.
+    :func:`sklearn_nirs._readonly.protected` retries on private copies.
     """
     for a in arrays:
         if isinstance(a, np.ndarray):
             a.flags.writeable = False
-
-
-def _read_only(a):
-    """A read-only view of ``a`` (the caller's array itself is untouched)."""
-    if isinstance(a, np.ndarray):
-        a = a.view()
-        a.flags.writeable = False
-    return a
-
-
-def _writes_read_only(exc):
-    while exc is not None:
-        if "read-only" in str(exc):
-            return True
-        exc = exc.__cause__ or exc.__context__
-    return False
-
-
-def _protected(func, *arrays):
-    """``func(*arrays)`` on frozen arrays; on private copies if it writes to them.
-
-    ``func`` must start from fresh clones: a first attempt may have fitted an
-    estimator halfway before writing into its input.
-    """
-    try:
-        return func(*arrays)
-    except Exception as exc:
-        if not _writes_read_only(exc):
-            raise
-    return func(*[np.array(a) if isinstance(a, np.ndarray) else a for a in arrays])
 
 
 def _fit_prefix(steps, X_train, y_train, X_test):

@@ -609,28 +609,9 @@ class InPlaceCentring(TransformerMixin, BaseEstimator):
         return X
 
 
-# Known bug (reported, augmentation.py is not this file's to fix): with
-# threads or the plain loop, the transformers receive the caller's own
-# writeable array, so one that writes into its input changes the caller's
-# data and what the other transformers see. Fix: hand them a read-only view
-# (and retry a task on a private copy when it fails writing into it, as
-# ParallelModelSearch's _protected does).
-_SHARED_INPUT_BUG = pytest.mark.xfail(
-    strict=True, reason="augmentation passes the caller's writeable X to transformers"
-)
-
-
 @pytest.mark.parametrize(
     ("backend", "writeable"),
-    [
-        pytest.param(
-            b,
-            w,
-            marks=_SHARED_INPUT_BUG if w and b in ("sequential", "threading") else (),
-        )
-        for b in BACKENDS
-        for w in (True, False)
-    ],
+    [(b, w) for b in BACKENDS for w in (True, False)],
 )
 def test_augmentation_never_modifies_its_input(backend, writeable, monkeypatch):
     monkeypatch.setattr(aug_module, "_MIN_TASK_VALUES", 320)  # row blocks too
