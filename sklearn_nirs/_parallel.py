@@ -419,6 +419,16 @@ def _run_one(func, args, blas_threads, in_process, journal=None):
     return result, time.perf_counter() - start
 
 
+def _run_flat(func, blas_threads, in_process, journal, *args):
+    """:func:`_run_one` with the task's arguments at the top level.
+
+    joblib's Dask backend scatters large top-level arguments to the cluster
+    once per run and hands every task a reference; arguments nested in a
+    tuple would travel again with every task.
+    """
+    return _run_one(func, args, blas_threads, in_process, journal)
+
+
 def _running_in_journal(journal, labels, pid=None):
     """Labels of the tasks that started but never finished (their worker died).
 
@@ -666,12 +676,12 @@ def run_tasks(
             journal = tempfile.mkdtemp(prefix="sklearn-nirs-tasks-")
             stack.callback(shutil.rmtree, journal, ignore_errors=True)
         calls = (
-            delayed(_run_one)(
+            delayed(_run_flat)(
                 t.func,
-                t.args,
                 choice.blas_threads,
                 in_process,
                 None if journal is None else (journal, i),
+                *t.args,
             )
             for i, t in enumerate(tasks)
         )
