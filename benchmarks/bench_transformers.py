@@ -47,9 +47,8 @@ cases = [
 print("BLAS:", [(d["internal_api"], d["num_threads"]) for d in threadpool_info()])
 print("| transformer | fit_transform, median of 5 (s) |\n|---|---|")
 for name, t, data in cases:
-    t.fit_transform(
-        data
-    )  # warm: first touch of fresh output pages is costly on this VM
+    # Warm up: the first touch of fresh output pages is costly on these VMs.
+    t.fit_transform(data)
     times = []
     for _ in range(5):
         s = time.perf_counter()
