@@ -34,30 +34,11 @@ METHODS = ("loop", "union2", "auto2", "threading2", "loky2")
 
 
 def _augmenters(asls: bool):
-    from sklearn_nirs.preprocessing import (
-        AsymmetricLeastSquaresBaseline,
-        Detrend,
-        ExtendedMultiplicativeScatterCorrection,
-        GaussianSmoothing,
-        MultiplicativeScatterCorrection,
-        Normalize,
-        RobustNormalVariate,
-        SavitzkyGolay,
-        StandardNormalVariate,
-    )
+    """The benchmark's 10 preprocessings (``sklearn-nirs benchmark``'s set)."""
+    from sklearn_nirs.benchmark._workloads import make_augmenters
+    from sklearn_nirs.preprocessing import AsymmetricLeastSquaresBaseline
 
-    out = [
-        ("snv", StandardNormalVariate()),
-        ("msc", MultiplicativeScatterCorrection()),
-        ("sg0", SavitzkyGolay(window_length=11, polyorder=2)),
-        ("sg1", SavitzkyGolay(window_length=11, polyorder=2, deriv=1)),
-        ("sg2", SavitzkyGolay(window_length=11, polyorder=2, deriv=2)),
-        ("detrend", Detrend()),
-        ("gauss", GaussianSmoothing()),
-        ("norm", Normalize()),
-        ("rnv", RobustNormalVariate()),
-        ("emsc", ExtendedMultiplicativeScatterCorrection()),
-    ]
+    out = make_augmenters(10, n_wavelengths=1000)
     if asls:
         out.append(("asls", AsymmetricLeastSquaresBaseline(max_iter=5)))
     return out

@@ -51,29 +51,10 @@ GB = 1024**3
 
 
 def _augmenters():
-    from sklearn_nirs.preprocessing import (
-        Detrend,
-        ExtendedMultiplicativeScatterCorrection,
-        GaussianSmoothing,
-        MultiplicativeScatterCorrection,
-        Normalize,
-        RobustNormalVariate,
-        SavitzkyGolay,
-        StandardNormalVariate,
-    )
+    """The benchmark's 10 preprocessings (``sklearn-nirs benchmark``'s set)."""
+    from sklearn_nirs.benchmark._workloads import make_augmenters
 
-    return [
-        ("snv", StandardNormalVariate()),
-        ("msc", MultiplicativeScatterCorrection()),
-        ("sg0", SavitzkyGolay(window_length=11, polyorder=2)),
-        ("sg1", SavitzkyGolay(window_length=11, polyorder=2, deriv=1)),
-        ("sg2", SavitzkyGolay(window_length=11, polyorder=2, deriv=2)),
-        ("detrend", Detrend()),
-        ("gauss", GaussianSmoothing()),
-        ("norm", Normalize()),
-        ("rnv", RobustNormalVariate()),
-        ("emsc", ExtendedMultiplicativeScatterCorrection()),
-    ]
+    return make_augmenters(10, n_wavelengths=2000)
 
 
 def _search_candidates():

@@ -29,13 +29,9 @@ from sklearn.linear_model import Ridge
 from sklearn.pipeline import Pipeline
 
 from sklearn_nirs import ParallelFeatureAugmentation, ParallelModelSearch
+from sklearn_nirs.benchmark._workloads import make_augmenters
 from sklearn_nirs.preprocessing import (
     Detrend,
-    ExtendedMultiplicativeScatterCorrection,
-    GaussianSmoothing,
-    MultiplicativeScatterCorrection,
-    Normalize,
-    RobustNormalVariate,
     SavitzkyGolay,
     StandardNormalVariate,
 )
@@ -58,18 +54,7 @@ def _spectra(n_samples, n_wavelengths, dtype=np.float64, seed=0):
 
 def _ten_augmenters():
     # The 10 preprocessings of benchmarks/bench_bigdata.py.
-    return [
-        ("snv", StandardNormalVariate()),
-        ("msc", MultiplicativeScatterCorrection()),
-        ("sg0", SavitzkyGolay(window_length=11, polyorder=2)),
-        ("sg1", SavitzkyGolay(window_length=11, polyorder=2, deriv=1)),
-        ("sg2", SavitzkyGolay(window_length=11, polyorder=2, deriv=2)),
-        ("detrend", Detrend()),
-        ("gauss", GaussianSmoothing()),
-        ("norm", Normalize()),
-        ("rnv", RobustNormalVariate()),
-        ("emsc", ExtendedMultiplicativeScatterCorrection()),
-    ]
+    return make_augmenters(10, n_wavelengths=2000)
 
 
 class InputRecorder(TransformerMixin, BaseEstimator):

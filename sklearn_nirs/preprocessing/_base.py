@@ -123,6 +123,7 @@ class SpectralTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator)
     """Base class of the NIRS transformers; not for direct use.
 
     Subclasses set ``_transform`` (required), and optionally ``_fit``,
+    ``_fit_transform`` (when fitting and transforming share one pass),
     ``_check_params`` (validate hyper-parameters; called in ``fit``) and
     ``_min_wavelengths`` (a ``(minimum, reason)`` pair). Transformers that
     change the number of columns override ``get_feature_names_out``.
@@ -196,14 +197,18 @@ class SpectralTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator)
         # 215 x 100) validation costs as much as the transformation itself.
         self._check_params()
         X = self._validate(X, reset=True)
-        self._fit(X)
-        return self._checked_transform(X)
+        return self._checked(self._fit_transform, X)
 
-    def _checked_transform(self, X: np.ndarray) -> np.ndarray:
-        """``_transform``, with an overflow to NaN or inf raised, not returned."""
+    def _fit_transform(self, X: np.ndarray) -> np.ndarray:
+        """Learn from and transform validated spectra; one pass if a subclass can."""
+        self._fit(X)
+        return self._transform(X)
+
+    def _checked(self, method, X: np.ndarray) -> np.ndarray:
+        """``method(X)``, with an overflow to NaN or inf raised, not returned."""
         # Overflow warnings would only precede the clearer error below.
         with np.errstate(over="ignore", invalid="ignore"):
-            out = self._transform(X)
+            out = method(X)
         return check_finite_output(out, type(self).__name__)
 
     def transform(self, X):
@@ -222,7 +227,7 @@ class SpectralTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator)
         """
         check_is_fitted(self)
         X = self._validate(X, reset=False)
-        return self._checked_transform(X)
+        return self._checked(self._transform, X)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -6,7 +6,7 @@ import numpy as np
 from scipy.linalg import solveh_banded
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import SpectralTransformer, check_finite_output, check_int, check_real
+from ._base import SpectralTransformer, check_int, check_real
 
 
 def _numeric_feature_names(names) -> np.ndarray | None:
@@ -280,31 +280,10 @@ class AsymmetricLeastSquaresBaseline(SpectralTransformer):
         baselines, _ = self._baselines(X)
         return (X - baselines).astype(X.dtype, copy=False)
 
-    def fit_transform(self, X, y=None) -> np.ndarray:
-        """Fit to ``X`` and return its baseline-corrected spectra.
-
-        Same result as ``fit(X).transform(X)``, with one pass of the
-        algorithm instead of two.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_wavelengths)
-            Training spectra, one per row.
-        y : None
-            Ignored; present for API consistency.
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_samples, n_wavelengths)
-            Spectra minus their AsLS baselines, float32 when ``X`` is
-            float32, else float64.
-        """
-        self._check_params()
-        X = self._validate(X, reset=True)
-        with np.errstate(over="ignore", invalid="ignore"):
-            baselines, self.n_iter_ = self._baselines(X)
-            out = (X - baselines).astype(X.dtype, copy=False)
-        return check_finite_output(out, type(self).__name__)
+    def _fit_transform(self, X: np.ndarray) -> np.ndarray:
+        # One pass of the algorithm instead of two (fit, then transform).
+        baselines, self.n_iter_ = self._baselines(X)
+        return (X - baselines).astype(X.dtype, copy=False)
 
     def baseline(self, X) -> np.ndarray:
         """Return the AsLS baseline of each spectrum (what ``transform`` removes).
@@ -321,7 +300,6 @@ class AsymmetricLeastSquaresBaseline(SpectralTransformer):
         """
         check_is_fitted(self)
         X = self._validate(X, reset=False)
-        with np.errstate(over="ignore", invalid="ignore"):
-            baselines, _ = self._baselines(X)
-            baselines = baselines.astype(X.dtype, copy=False)
-        return check_finite_output(baselines, type(self).__name__)
+        return self._checked(
+            lambda X: self._baselines(X)[0].astype(X.dtype, copy=False), X
+        )
