@@ -40,7 +40,9 @@ The ``"auto"`` policy
   share the training data instead of copying it to worker processes. Measured
   on 2 cores (10 preprocessings x PLS 1..20, 5 folds, 2,000 x 1,000 synthetic
   spectra, medians of 3, alternating): threads 7.8 s, loky 9.4 s, sequential
-  with free BLAS threads 32 s. Pure-Python model code that holds the GIL may
+  with free BLAS threads 32 s on a busy machine; threads 3.74 s and loky 3.76 s
+  on a quiet one (``benchmarks/bench_search_backends.py``), threads using a
+  third of loky's memory. Pure-Python model code that holds the GIL may
   favour processes: ask for ``backend="loky"`` explicitly.
 
 BLAS threads: with ``k`` local workers each worker may use
